@@ -49,3 +49,23 @@ func (db *DB) provider() (*goose.Provider, error) {
 	}
 	return p, nil
 }
+
+// WithMigrationLock runs fn while holding a database-wide lock, so that
+// several nodes starting at once migrate one after another. SQLite's own
+// write lock already serialises migrations there.
+func (db *DB) WithMigrationLock(ctx context.Context, fn func() error) error {
+	if db.Dialect != Postgres {
+		return fn()
+	}
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Release()
+	const lockID = 0x4c656374 // "Lect"
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockID); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockID)
+	return fn()
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Ensures the system programs Lectern needs are present. Usage:
+#   scripts/deps.sh run     what `make run` needs
+#   scripts/deps.sh test    what `make test` needs (adds Chromium for browser tests)
+# Missing Debian packages are installed with apt-get when running as root;
+# otherwise the script prints exactly what to install and fails.
+set -euo pipefail
+
+want="${1:-run}"
+# command:package pairs
+need=()
+case "$want" in
+  run)  need=() ;;
+  test) need=(chromium:chromium node:nodejs npm:npm) ;;
+  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "Go is missing: install Go 1.26 or newer (https://go.dev/doc/install) and put it on PATH." >&2
+  exit 1
+fi
+
+missing=()
+for pair in "${need[@]}"; do
+  cmd="${pair%%:*}" pkg="${pair##*:}"
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "Missing system packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing ${missing[*]} with apt-get ..." >&2
+export DEBIAN_FRONTEND=noninteractive
+# apt-get can fail once on a vanished temporary file; a second try passes.
+for attempt in 1 2; do
+  if apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    exit 0
+  fi
+  echo "apt-get failed (attempt $attempt)" >&2
+  sleep 2
+done
+exit 1
