@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -198,7 +199,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, opts ServeO
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("lectern is serving", "url", cfg.EffectiveBaseURL(), "listen", ln.Addr().String(),
-		"database", c.DB.Where, "blobs", blob.Redact(cfg.BlobURL), "workers", cfg.Workers,
+		"database", c.DB.Where, "blobs", blobLocation(cfg), "workers", cfg.Workers,
 		"startup", time.Since(started).Round(time.Millisecond).String())
 
 	select {
@@ -250,4 +251,11 @@ func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func blobLocation(cfg config.Config) string {
+	if cfg.BlobURL == "" {
+		return "local directory " + filepath.Join(cfg.Data, "blobs")
+	}
+	return blob.Redact(cfg.BlobURL)
 }

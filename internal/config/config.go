@@ -33,7 +33,7 @@ type Config struct {
 // outbox for admins to read.
 type SMTP struct {
 	Host     string
-	Port     int
+	Port     int // 0: the usual port for TLS (587 starttls, 465 tls, 25 none)
 	Username string
 	Password string
 	From     string
@@ -50,7 +50,7 @@ func Default() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 30 * time.Second,
-		SMTP:            SMTP{Port: 587, TLS: "starttls", From: "Lectern <lectern@localhost>"},
+		SMTP:            SMTP{TLS: "starttls", From: "Lectern <lectern@localhost>"},
 	}
 }
 
@@ -115,7 +115,7 @@ func (c Config) validate(src func(key string) string) error {
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown_timeout", "must be a positive duration such as 30s")
 	}
-	if c.SMTP.Port < 1 || c.SMTP.Port > 65535 {
+	if c.SMTP.Port < 0 || c.SMTP.Port > 65535 {
 		bad("smtp.port", "%d is not a TCP port", c.SMTP.Port)
 	}
 	switch c.SMTP.TLS {

@@ -131,6 +131,11 @@ func config(workers *river.Workers, opts Options) *river.Config {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	// River reports routine progress at info level every few seconds; keep
+	// it for debug logging and otherwise pass on only warnings and errors.
+	if !logger.Enabled(context.Background(), slog.LevelDebug) {
+		logger = slog.New(minLevel{Handler: logger.Handler(), min: slog.LevelWarn})
+	}
 	cfg := &river.Config{
 		Logger:      logger,
 		RetryPolicy: opts.RetryPolicy,
@@ -259,4 +264,22 @@ func notFound(err error, id int64) error {
 		return &lectern.Error{Code: lectern.ENotFound, Message: fmt.Sprintf("job %d not found", id), Err: err}
 	}
 	return fmt.Errorf("jobs: job %d: %w", id, err)
+}
+
+// minLevel drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }
