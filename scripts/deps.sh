@@ -11,7 +11,7 @@ want="${1:-run}"
 need=()
 case "$want" in
   run)  need=() ;;
-  test) need=(chromium:chromium node:nodejs npm:npm) ;;
+  test) need=(ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium node:nodejs npm:npm) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 
