@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 
+	"github.com/lectern-edu/lectern/internal/access"
 	"github.com/lectern-edu/lectern/internal/blob"
 	"github.com/lectern-edu/lectern/internal/catalog"
 	"github.com/lectern-edu/lectern/internal/config"
@@ -41,6 +42,7 @@ type Core struct {
 	Queue    *jobs.Queue
 	Identity *identity.Service
 	Outbox   *notify.Outbox
+	Access   *access.Service
 	Catalog  *catalog.Service
 	Settings *sitesettings.Service
 }
@@ -83,13 +85,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, runWorkers b
 	c.Identity = identity.New(db, c.Outbox, identity.Options{
 		Params: identity.DefaultParams, BaseURL: cfg.EffectiveBaseURL(), Now: now,
 	})
-	c.Catalog = catalog.New(db, now)
+	c.Access = access.New(db, c.Outbox, access.Options{Now: now, BaseURL: cfg.EffectiveBaseURL()})
+	c.Catalog = catalog.New(db, now, catalog.WithAccess(c.Access), catalog.WithMailer(c.Outbox),
+		catalog.WithBaseURL(cfg.EffectiveBaseURL()))
 	c.Settings = sitesettings.New(db, now)
 
 	workers := river.NewWorkers()
 	c.Outbox.Register(workers)
 	river.AddWorker(workers, &sweepWorker{identity: c.Identity})
+	c.Access.Register(workers)
 	periodic := append(c.Outbox.Periodic(), jobs.Periodic{Every: 15 * time.Minute, Args: sweepArgs{}, RunOnStart: true})
+	periodic = append(periodic, c.Access.Periodic()...)
 	c.Queue, err = jobs.New(db, workers, jobs.Options{RunWorkers: runWorkers, Logger: log.With("component", "jobs"), Periodic: periodic})
 	if err != nil {
 		db.Close()
