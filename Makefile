@@ -9,7 +9,7 @@ BROWSER   := e2e/browser/node_modules/playwright-core
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/lectern-edu/lectern.Version=$(VERSION)
 
-.PHONY: run build test test-deps bench fmt vet clean
+.PHONY: run build test test-deps bench fmt vet clean assets
 
 run: build
 	@scripts/deps.sh run
@@ -35,6 +35,13 @@ $(BROWSER): e2e/browser/package.json e2e/browser/package-lock.json
 	@scripts/deps.sh test
 	cd e2e/browser && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(BROWSER)
+
+# Browser libraries (pinned in assets/package.json) are copied into the
+# embedded static files; the copies are committed so a plain `go build` works.
+assets:
+	cd assets && npm ci --no-audit --no-fund --loglevel=error
+	cp assets/node_modules/hls.js/dist/hls.min.js internal/web/static/hls.min.js
+	cp assets/node_modules/tus-js-client/dist/tus.min.js internal/web/static/tus.min.js
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
