@@ -12,7 +12,8 @@ need=()
 case "$want" in
   run)  need=() ;;
   test) need=(ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium node:nodejs npm:npm) ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  bench) need=(ffmpeg:ffmpeg espeak-ng:espeak-ng fc-list:fonts-dejavu-core) ;;
+  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 if ! command -v go >/dev/null 2>&1; then

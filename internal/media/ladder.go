@@ -36,11 +36,11 @@ type box struct{ long, short int }
 
 var boxes = []box{{1920, 1080}, {1280, 720}, {640, 360}}
 
-// Audio bit rates of the one shared AAC rendition.
-const (
-	StereoAudioBitrate = 128_000
-	MonoAudioBitrate   = 96_000
-)
+// AudioBitrate is the one shared AAC rendition's bit rate, mono. Lecture
+// audio is speech, which AAC-LC carries transparently at 64 kb/s mono;
+// stereo would double the audio for nothing a lecture needs, and audio is
+// a large share of the bytes at the lower rungs.
+const AudioBitrate = 64_000
 
 // Ladder picks the renditions for a recording: video renditions largest
 // first, then one audio rendition that every video variant shares.
@@ -66,20 +66,15 @@ const (
 // encode is constant-quality under that cap, so static slides cost far
 // less than the cap.
 //
-// Audio is 128 kb/s stereo, or 96 kb/s mono when the source is mono. An
-// audio-only source gets no video renditions; a silent video gets no audio
+// Audio is one AAC rendition at AudioBitrate, mono. An audio-only source gets no video renditions; a silent video gets no audio
 // rendition. Ladder expects an Info that passed Validate.
 func Ladder(info Info) []Rendition {
 	var ladder []Rendition
 	if v := info.Video; v != nil {
 		ladder = videoRungs(v.DisplaySize())
 	}
-	if a := info.Audio; a != nil {
-		r := Rendition{Name: "audio", Kind: KindAudio, Channels: 2, Bitrate: StereoAudioBitrate}
-		if a.Channels == 1 {
-			r.Channels, r.Bitrate = 1, MonoAudioBitrate
-		}
-		ladder = append(ladder, r)
+	if info.Audio != nil {
+		ladder = append(ladder, Rendition{Name: "audio", Kind: KindAudio, Channels: 1, Bitrate: AudioBitrate})
 	}
 	return ladder
 }

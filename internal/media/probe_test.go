@@ -63,7 +63,7 @@ func TestProbeAudioOnly(t *testing.T) {
 	if math.Abs(info.DurationSeconds-2) > 0.1 {
 		t.Errorf("DurationSeconds = %v, want about 2", info.DurationSeconds)
 	}
-	if got := ladderString(media.Ladder(info)); got != "audio 1ch 96k" {
+	if got := ladderString(media.Ladder(info)); got != "audio 1ch 64k" {
 		t.Errorf("Ladder = %s", got)
 	}
 }

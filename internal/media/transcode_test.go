@@ -31,7 +31,7 @@ func TestTranscode(t *testing.T) {
 		t.Fatal(err)
 	}
 	ladder := media.Ladder(info)
-	if got := ladderString(ladder); got != "360p 640x360 650k, audio 2ch 128k" {
+	if got := ladderString(ladder); got != "360p 640x360 650k, audio 1ch 64k" {
 		t.Fatalf("Ladder = %s", got)
 	}
 	ladder = []media.Rendition{ladder[0],
@@ -116,7 +116,7 @@ func TestTranscode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Video != nil || got.Audio == nil || got.Audio.Codec != "aac" || got.Audio.Channels != 2 || got.Audio.SampleRate != 48000 {
+		if got.Video != nil || got.Audio == nil || got.Audio.Codec != "aac" || got.Audio.Channels != 1 || got.Audio.SampleRate != 48000 {
 			t.Errorf("audio rendition = video %+v, audio %+v; want AAC stereo 48 kHz only", got.Video, got.Audio)
 		}
 	})
