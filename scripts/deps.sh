@@ -7,12 +7,12 @@
 set -euo pipefail
 
 want="${1:-run}"
-# command:package pairs
+# command:package pairs (or /absolute/file:package)
 need=()
 case "$want" in
   run)  need=() ;;
   test) need=(ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium node:nodejs npm:npm) ;;
-  bench) need=(ffmpeg:ffmpeg espeak-ng:espeak-ng fc-list:fonts-dejavu-core) ;;
+  bench) need=(ffmpeg:ffmpeg espeak-ng:espeak-ng /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
@@ -24,7 +24,10 @@ fi
 missing=()
 for pair in "${need[@]}"; do
   cmd="${pair%%:*}" pkg="${pair##*:}"
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  case "$cmd" in
+    /*) [ -e "$cmd" ] || missing+=("$pkg") ;;   # a file the package provides
+    *) command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg") ;;
+  esac
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/lectern-edu/lectern"
+	"github.com/lectern-edu/lectern/internal/access"
+	"github.com/lectern-edu/lectern/internal/catalog"
 	"github.com/lectern-edu/lectern/internal/httpserver/request"
 	"github.com/lectern-edu/lectern/internal/identity"
 )
@@ -22,9 +24,12 @@ import (
 //go:embed openapi.json
 var openAPIDoc []byte
 
-// Config is what the API needs.
+// Config is what the API needs. Identity, Access and Catalog are
+// required.
 type Config struct {
 	Identity *identity.Service
+	Access   *access.Service
+	Catalog  *catalog.Service
 	BaseURL  string // put into the OpenAPI document's servers list
 }
 
@@ -36,6 +41,9 @@ type API struct {
 
 // New checks and prepares the OpenAPI document; an error is a bug in it.
 func New(cfg Config) (*API, error) {
+	if cfg.Identity == nil || cfg.Access == nil || cfg.Catalog == nil {
+		return nil, fmt.Errorf("api: Identity, Access and Catalog are required")
+	}
 	doc, err := prepareOpenAPI(openAPIDoc, cfg.BaseURL)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/me", s.api(signedIn, s.v1.Me))
 	mux.Handle("GET /api/v1/openapi.json", s.api(public, s.v1.OpenAPI))
 
+	// Folders, sessions, sharing, approvals, audit: pages and API.
+	s.catalogRoutes(mux)
+
 	// Everything else: a 404 page, or a JSON 404 under /api/.
 	mux.Handle(catchAll, s.page(anyone, notFound))
 }

@@ -15,7 +15,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/lectern-edu/lectern/internal/access"
 	"github.com/lectern-edu/lectern/internal/api"
+	"github.com/lectern-edu/lectern/internal/catalog"
 	"github.com/lectern-edu/lectern/internal/identity"
 	"github.com/lectern-edu/lectern/internal/notify"
 	"github.com/lectern-edu/lectern/internal/sitesettings"
@@ -34,6 +36,10 @@ type Deps struct {
 	Identity *identity.Service
 	Outbox   *notify.Outbox
 	Settings *sitesettings.Service
+	// Access is the access decision, grants, groups and audit log; Catalog
+	// the folders and sessions. Both are required.
+	Access  *access.Service
+	Catalog *catalog.Service
 	// Ready are the checks /readyz runs, each with a 2 s timeout: 503 naming
 	// the failed checks and why, 200 "ok" when all pass.
 	Ready []ReadyCheck
@@ -81,6 +87,9 @@ func newServer(deps Deps) (*server, error) {
 	if deps.Identity == nil || deps.Outbox == nil || deps.Settings == nil {
 		return nil, fmt.Errorf("httpserver: Identity, Outbox and Settings are required")
 	}
+	if deps.Access == nil || deps.Catalog == nil {
+		return nil, fmt.Errorf("httpserver: Access and Catalog are required")
+	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
@@ -94,12 +103,13 @@ func newServer(deps Deps) (*server, error) {
 	var err error
 	s.pages, err = web.New(web.Config{
 		Identity: deps.Identity, Outbox: deps.Outbox, Settings: deps.Settings,
+		Access: deps.Access, Catalog: deps.Catalog,
 		BaseURL: deps.BaseURL, SecureCookies: deps.SecureCookies, Now: deps.Now, Logger: deps.Logger,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if s.v1, err = api.New(api.Config{Identity: deps.Identity, BaseURL: deps.BaseURL}); err != nil {
+	if s.v1, err = api.New(api.Config{Identity: deps.Identity, Access: deps.Access, Catalog: deps.Catalog, BaseURL: deps.BaseURL}); err != nil {
 		return nil, err
 	}
 	// Behind a reverse proxy the Host header may not be the public name;

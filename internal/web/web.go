@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/lectern-edu/lectern"
+	"github.com/lectern-edu/lectern/internal/access"
+	"github.com/lectern-edu/lectern/internal/catalog"
 	"github.com/lectern-edu/lectern/internal/httpserver/request"
 	"github.com/lectern-edu/lectern/internal/identity"
 	"github.com/lectern-edu/lectern/internal/notify"
@@ -37,6 +39,8 @@ type Config struct {
 	Identity      *identity.Service
 	Outbox        *notify.Outbox
 	Settings      *sitesettings.Service
+	Access        *access.Service
+	Catalog       *catalog.Service
 	BaseURL       string
 	SecureCookies bool
 	Now           func() time.Time
@@ -54,8 +58,8 @@ type Pages struct {
 // New parses every template and hashes every asset. An error here is a bug
 // in the templates and should stop the server from starting.
 func New(cfg Config) (*Pages, error) {
-	if cfg.Identity == nil || cfg.Outbox == nil || cfg.Settings == nil {
-		return nil, fmt.Errorf("web: Identity, Outbox and Settings are required")
+	if cfg.Identity == nil || cfg.Outbox == nil || cfg.Settings == nil || cfg.Access == nil || cfg.Catalog == nil {
+		return nil, fmt.Errorf("web: Identity, Outbox, Settings, Access and Catalog are required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -78,6 +82,9 @@ func parsePages(a *assets) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"static":   a.url,
 		"datetime": formatTime,
+		"date":     formatDate,
+		"duration": formatDuration,
+		"label":    stateLabel,
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -117,8 +124,10 @@ func formatTime(t time.Time) template.HTML {
 // Layout is what every page shows around its content. Handlers set Title
 // and Section; render fills in the rest.
 type Layout struct {
-	Title        string // the page's own title; the site name is appended
-	Section      string // "videos" or "admin": which main navigation link is current
+	Title string // the page's own title; the site name is appended
+	// Section is which main navigation link is current: "videos",
+	// "folders", "approvals", "audit", "recycle-bin" or "admin".
+	Section      string
 	SiteName     string
 	SupportEmail string
 	User         *lectern.User // nil when nobody is signed in
