@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lectern-edu/lectern"
+	"github.com/lectern-edu/lectern/internal/access"
+	"github.com/lectern-edu/lectern/internal/catalog"
 	"github.com/lectern-edu/lectern/internal/httpserver"
 	"github.com/lectern-edu/lectern/internal/identity"
 	"github.com/lectern-edu/lectern/internal/notify"
@@ -43,11 +45,14 @@ type site struct {
 	identity *identity.Service
 	outbox   *notify.Outbox
 	settings *sitesettings.Service
+	access   *access.Service
+	catalog  *catalog.Service
 	mail     *recordingMailer
 	registry *prometheus.Registry
 	logs     *syncBuffer
 	admin    lectern.User
 	user     lectern.User
+	deps     httpserver.Deps // as the server was built, for tests that read its route table
 }
 
 // siteOption adjusts the identity options or the server's Deps.
@@ -75,11 +80,15 @@ func newSite(t *testing.T, db *sqlstore.DB, opts ...siteOption) *site {
 	s.outbox = notify.NewOutbox(db, nil, notify.SMTPConfig{}, now, nil)
 	s.mail = &recordingMailer{next: s.outbox}
 	s.settings = sitesettings.New(db, now)
+	s.access = access.New(db, s.mail, access.Options{Now: now, BaseURL: srv.URL})
+	s.catalog = catalog.New(db, now, catalog.WithAccess(s.access), catalog.WithMailer(s.mail), catalog.WithBaseURL(srv.URL))
 	idOpts := identity.Options{Params: identity.TestParams, BaseURL: srv.URL, Now: now}
 	deps := httpserver.Deps{
 		Logger:   slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Outbox:   s.outbox,
 		Settings: s.settings,
+		Access:   s.access,
+		Catalog:  s.catalog,
 		Ready:    []httpserver.ReadyCheck{{Name: "database", Check: db.Ping}},
 		JobCounts: func(context.Context) (map[string]int64, error) {
 			return map[string]int64{"available": 2, "running": 1}, nil
@@ -95,6 +104,7 @@ func newSite(t *testing.T, db *sqlstore.DB, opts ...siteOption) *site {
 	deps.Identity = s.identity
 	h, err := httpserver.New(deps)
 	testkit.Must(t, err, "httpserver.New")
+	s.deps = deps
 	late.h.Store(&h)
 
 	s.admin = s.account(identity.NewUser{Email: adminEmail, Name: "Ada Admin", Password: adminPassword, IsAdmin: true})

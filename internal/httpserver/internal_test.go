@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/lectern-edu/lectern"
+	accesssvc "github.com/lectern-edu/lectern/internal/access"
+	"github.com/lectern-edu/lectern/internal/catalog"
 	"github.com/lectern-edu/lectern/internal/httpserver/request"
 	"github.com/lectern-edu/lectern/internal/identity"
 	"github.com/lectern-edu/lectern/internal/notify"
@@ -21,11 +23,14 @@ func newTestServer(t *testing.T) (*server, *bytes.Buffer) {
 	t.Helper()
 	db := testkit.OpenDB(t, sqlstore.SQLite)
 	var logs bytes.Buffer
+	acc := accesssvc.New(db, nil, accesssvc.Options{})
 	s, err := newServer(Deps{
 		Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
 		Identity: identity.New(db, nil, identity.Options{Params: identity.TestParams}),
 		Outbox:   notify.NewOutbox(db, nil, notify.SMTPConfig{}, nil, nil),
 		Settings: sitesettings.New(db, nil),
+		Access:   acc,
+		Catalog:  catalog.New(db, nil, catalog.WithAccess(acc)),
 		BaseURL:  "http://lectern.test",
 	})
 	testkit.Must(t, err, "newServer")

@@ -38,6 +38,9 @@ func TestEveryPageTemplateRenders(t *testing.T) {
 			"admin_mail":     func() response { return admin.get("/admin/outbox/" + mails[0].ID) },
 			"error":          func() response { return admin.get("/no/such/page") },
 		}
+		for name, visit := range catalogVisits(s, admin) {
+			visits[name] = visit
+		}
 		entries, err := os.ReadDir("../web/templates")
 		testkit.Must(t, err, "read templates")
 		var templates []string

@@ -15,7 +15,8 @@ func TestTemplatesAndAssetsLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"login", "videos", "forgot", "reset", "admin_settings", "admin_users", "admin_outbox", "admin_mail", "error"} {
+	for _, name := range []string{"login", "videos", "forgot", "reset", "admin_settings", "admin_users", "admin_outbox", "admin_mail", "error",
+		"folders", "folder", "session", "share", "approvals", "audit", "recycle_bin"} {
 		if pages[name] == nil {
 			t.Errorf("no page %q", name)
 		}
