@@ -9,7 +9,7 @@ BROWSER   := e2e/browser/node_modules/playwright-core
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/lectern-edu/lectern.Version=$(VERSION)
 
-.PHONY: run build test test-deps bench bench-storage fmt vet clean assets
+.PHONY: run build test test-deps bench bench-pipeline bench-delivery bench-storage fmt vet clean assets
 
 run: build
 	@scripts/deps.sh run
@@ -45,6 +45,16 @@ assets:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Upload-to-ready against the bare ffmpeg ladder (a few minutes).
+bench-pipeline:
+	@scripts/deps.sh bench
+	$(GO) run ./bench/pipeline
+
+# Authorised segment delivery against nginx, with wrk (a few minutes).
+bench-delivery:
+	@scripts/deps.sh bench
+	$(GO) run ./bench/delivery
 
 # Storage cost of the HLS ladder against PeerTube's defaults (several minutes).
 bench-storage:

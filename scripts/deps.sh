@@ -12,7 +12,7 @@ need=()
 case "$want" in
   run)  need=() ;;
   test) need=(ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium node:nodejs npm:npm) ;;
-  bench) need=(ffmpeg:ffmpeg espeak-ng:espeak-ng /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core) ;;
+  bench) need=(ffmpeg:ffmpeg espeak-ng:espeak-ng nginx:nginx-light wrk:wrk taskset:util-linux /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
