@@ -21,6 +21,8 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return createUser(ctx, args[1:], stdout, stderr)
 	case "create-token":
 		return createToken(ctx, args[1:], stdout, stderr)
+	case "lti":
+		return ltiAdmin(ctx, args[1:], stdout, stderr)
 	default:
 		return fmt.Errorf("%w: unknown admin command %q (choose create-user or create-token)", errUsage, args[0])
 	}

@@ -27,6 +27,14 @@ type Config struct {
 	LogFormat       string        // text or json
 	ShutdownTimeout time.Duration // how long SIGTERM waits for in-flight requests and jobs
 	SMTP            SMTP
+	// SiteKeyFile holds the key that encrypts secrets at rest (LTI keys and
+	// consumer secrets); empty: Data/site.key, made on first start. Every
+	// node of a cluster must use the same key.
+	SiteKeyFile string
+	// PlaybackTokenTTL fixes how long a playback token is valid; 0 keeps
+	// the playback package's rule (the recording's length plus an hour,
+	// between one and twelve hours).
+	PlaybackTokenTTL time.Duration
 }
 
 // SMTP is the outgoing mail server. With no Host, mail is kept in the
@@ -114,6 +122,9 @@ func (c Config) validate(src func(key string) string) error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown_timeout", "must be a positive duration such as 30s")
+	}
+	if c.PlaybackTokenTTL < 0 {
+		bad("playback_token_ttl", "must be a positive duration such as 2h (or 0 for the default)")
 	}
 	if c.SMTP.Port < 0 || c.SMTP.Port > 65535 {
 		bad("smtp.port", "%d is not a TCP port", c.SMTP.Port)

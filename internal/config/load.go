@@ -50,6 +50,8 @@ func table(c *Config) []setting {
 		{key: "smtp.password", help: "SMTP password", ptr: &c.SMTP.Password, secret: true},
 		{key: "smtp.from", help: "sender address of Lectern's mail", ptr: &c.SMTP.From},
 		{key: "smtp.tls", help: "starttls, tls or none", ptr: &c.SMTP.TLS},
+		{key: "playback_token_ttl", help: "how long a playback token is valid; 0: the recording's length plus an hour, 1h to 12h", ptr: &c.PlaybackTokenTTL},
+		{key: "site_key_file", help: "file with the key that encrypts secrets at rest (default DATA/site.key, made on first start)", ptr: &c.SiteKeyFile},
 	}
 }
 
