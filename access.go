@@ -8,10 +8,18 @@ import "time"
 type Principal struct {
 	UserID  string
 	IsAdmin bool
+	// Guest marks an invited outsider's account: the access decision lets
+	// it view what was shared with it and nothing more (no other action,
+	// whatever role a grant names), and it is never a site admin.
+	Guest bool
 }
 
-// PrincipalOf returns the principal for a user account.
-func PrincipalOf(u User) Principal { return Principal{UserID: u.ID, IsAdmin: u.IsAdmin} }
+// PrincipalOf returns the principal for a user account. A guest account
+// is never an admin, whatever its row says.
+func PrincipalOf(u User) Principal {
+	guest := u.Kind == UserGuest
+	return Principal{UserID: u.ID, IsAdmin: u.IsAdmin && !guest, Guest: guest}
+}
 
 // Role is what a grant gives (DESIGN §2, §3).
 type Role string

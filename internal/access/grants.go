@@ -65,11 +65,15 @@ func (s *Service) validateGrant(ctx context.Context, ng *NewGrant) error {
 	}
 	switch ng.PrincipalType {
 	case lectern.PrincipalUser:
-		if _, err := s.db.ContactOf(ctx, ng.PrincipalID); err != nil {
+		u, err := s.db.UserByID(ctx, ng.PrincipalID)
+		if err != nil {
 			if lectern.ErrorCodeOf(err) == lectern.ENotFound {
 				return lectern.Errorf(lectern.EInvalid, "user_id: no such user")
 			}
 			return err
+		}
+		if u.Kind == lectern.UserGuest && ng.Role != lectern.RoleViewer {
+			return lectern.Errorf(lectern.EInvalid, "role: %s is a guest account, and guests can only be viewers", u.Email)
 		}
 	case lectern.PrincipalGroup:
 		if _, err := s.db.GroupByID(ctx, ng.PrincipalID); err != nil {

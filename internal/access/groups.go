@@ -27,6 +27,9 @@ func (s *Service) CreateGroup(ctx context.Context, actor lectern.Principal, name
 	if actor.UserID == "" {
 		return lectern.Group{}, lectern.Errorf(lectern.EUnauthorized, "Sign in to create a group.")
 	}
+	if err := MemberOnly(actor, "create groups"); err != nil {
+		return lectern.Group{}, err
+	}
 	var g lectern.Group
 	err = s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		g, err = tx.InsertGroup(ctx, lectern.Group{Kind: lectern.GroupManual, Name: name, OwnerID: actor.UserID}, s.Now())

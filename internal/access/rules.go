@@ -22,6 +22,11 @@ import (
 //  4. Site admins are allowed what the rules above deny, with reason
 //     "admin" and AdminOverride set, for the caller to audit.
 //
+// Guests (Principal.Guest, invited outsiders) get view at most: every
+// grant counts as a viewer grant for them, they are never owners or
+// folder owners, and never admins. So whatever page, API call or playback
+// path a guest uses, it sees what was shared with it and nothing else.
+//
 // When a denial would have been an allowance had expired grants and
 // memberships still counted, the reason is deny:expired.
 func evaluate(p lectern.Principal, a lectern.Action, f sqlstore.AccessFacts, now time.Time) lectern.Decision {
@@ -31,7 +36,7 @@ func evaluate(p lectern.Principal, a lectern.Action, f sqlstore.AccessFacts, now
 			d.Reason, d.GrantID = lectern.DenyExpired, e.GrantID
 		}
 	}
-	if !d.Allowed && p.IsAdmin {
+	if !d.Allowed && p.IsAdmin && !p.Guest {
 		return lectern.Decision{Allowed: true, Reason: lectern.ReasonAdmin, AdminOverride: true, OwnerID: f.OwnerID}
 	}
 	return d
@@ -48,7 +53,8 @@ func decideWith(p lectern.Principal, a lectern.Action, f sqlstore.AccessFacts, c
 		return d
 	}
 	signedIn := p.UserID != ""
-	owner := signedIn && p.UserID == f.OwnerID
+	// A guest never acts as an owner (it cannot create anything to own).
+	owner := signedIn && !p.Guest && p.UserID == f.OwnerID
 
 	// Rule 1: the recycle bin and beyond.
 	switch f.Lifecycle {
@@ -65,7 +71,7 @@ func decideWith(p lectern.Principal, a lectern.Action, f sqlstore.AccessFacts, c
 	// Rule 2: the principal's standing on the resource.
 	folderOwner, needsApproval := false, false
 	for _, fo := range f.Folders {
-		if signedIn && fo.OwnerID == p.UserID {
+		if signedIn && !p.Guest && fo.OwnerID == p.UserID {
 			folderOwner = true
 		}
 		if fo.RequiresApproval {
@@ -83,6 +89,16 @@ func decideWith(p lectern.Principal, a lectern.Action, f sqlstore.AccessFacts, c
 		}
 		if g.On == lectern.ResourceFolder && g.Role.Rank() >= lectern.RoleCreator.Rank() && better(g, bestFolder) {
 			bestFolder = g
+		}
+	}
+	if p.Guest {
+		// A guest views what was shared with it and does nothing else,
+		// whatever role a grant (or a group's grant) names.
+		bestFolder = nil
+		if best != nil && best.Role.Rank() > lectern.RoleViewer.Rank() {
+			capped := *best
+			capped.Role = lectern.RoleViewer
+			best = &capped
 		}
 	}
 	rank := 0

@@ -28,9 +28,14 @@ import (
 	"github.com/lectern-edu/lectern/internal/httpserver"
 	"github.com/lectern-edu/lectern/internal/identity"
 	"github.com/lectern-edu/lectern/internal/jobs"
+	"github.com/lectern-edu/lectern/internal/lti"
 	"github.com/lectern-edu/lectern/internal/notify"
+	"github.com/lectern-edu/lectern/internal/pipeline"
+	"github.com/lectern-edu/lectern/internal/playback"
+	"github.com/lectern-edu/lectern/internal/sharing"
 	"github.com/lectern-edu/lectern/internal/sitesettings"
 	"github.com/lectern-edu/lectern/internal/sqlstore"
+	"github.com/lectern-edu/lectern/internal/upload"
 )
 
 // Core is every service, built but not started.
@@ -45,6 +50,11 @@ type Core struct {
 	Access   *access.Service
 	Catalog  *catalog.Service
 	Settings *sitesettings.Service
+	Pipeline *pipeline.Service
+	Uploads  *upload.Service
+	Playback *playback.Service
+	LTI      *lti.Service
+	Sharing  *sharing.Service
 }
 
 // Open connects to the database and blob store, applies migrations and
@@ -89,13 +99,32 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, runWorkers b
 	c.Catalog = catalog.New(db, now, catalog.WithAccess(c.Access), catalog.WithMailer(c.Outbox),
 		catalog.WithBaseURL(cfg.EffectiveBaseURL()))
 	c.Settings = sitesettings.New(db, now)
+	if err := c.openMedia(ctx, enq); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := c.openLTI(ctx, enq); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := c.openSharing(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 
 	workers := river.NewWorkers()
 	c.Outbox.Register(workers)
 	river.AddWorker(workers, &sweepWorker{identity: c.Identity})
 	c.Access.Register(workers)
+	c.LTI.Register(workers)
+	c.Pipeline.Register(workers)
+	c.Uploads.Register(workers)
+	c.Sharing.Register(workers)
 	periodic := append(c.Outbox.Periodic(), jobs.Periodic{Every: 15 * time.Minute, Args: sweepArgs{}, RunOnStart: true})
 	periodic = append(periodic, c.Access.Periodic()...)
+	periodic = append(periodic, c.LTI.Periodic()...)
+	periodic = append(periodic, c.Uploads.Periodic()...)
+	periodic = append(periodic, c.Sharing.Periodic()...)
 	c.Queue, err = jobs.New(db, workers, jobs.Options{RunWorkers: runWorkers, Logger: log.With("component", "jobs"), Periodic: periodic})
 	if err != nil {
 		db.Close()
@@ -103,6 +132,33 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, runWorkers b
 	}
 	enq.q = c.Queue
 	return c, nil
+}
+
+// openMedia builds the media pipeline, the tus upload endpoint and
+// playback. The pipeline's work files go under Data/work; hls_url is a
+// path, so that it works whatever name the browser used for the site.
+func (c *Core) openMedia(ctx context.Context, enq *lateQueue) error {
+	cfg, log := c.Config, c.Log
+	c.Pipeline = pipeline.New(c.DB, c.Blobs, c.Catalog, upload.NewSources(c.Blobs), enq, pipeline.Options{
+		WorkDir: filepath.Join(cfg.Data, "work"), Logger: log.With("component", "pipeline"),
+	})
+	// A configured public URL makes upload Locations right behind a
+	// reverse proxy; without one they follow the Host the browser used.
+	tusBase := "/api/v1/uploads/"
+	if cfg.BaseURL != "" {
+		tusBase = strings.TrimRight(cfg.BaseURL, "/") + tusBase
+	}
+	var err error
+	c.Uploads, err = upload.New(c.DB, c.Blobs, c.Catalog, c.Pipeline, upload.Options{
+		BasePath: tusBase, Logger: log.With("component", "upload"),
+	})
+	if err != nil {
+		return err
+	}
+	c.Playback, err = playback.New(ctx, c.DB, c.Blobs, c.Access, playback.Options{
+		TokenTTL: cfg.PlaybackTokenTTL, Logger: log.With("component", "playback"),
+	})
+	return err
 }
 
 // Close releases the database.
@@ -158,7 +214,10 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, opts ServeO
 		if out == nil {
 			out = os.Stdout
 		}
-		if _, err := demo.Seed(ctx, c.Identity, c.Catalog, out); err != nil {
+		if _, err := demo.Seed(ctx, demo.Services{
+			Identity: c.Identity, Catalog: c.Catalog, Access: c.Access, Uploads: c.Uploads,
+			Logger: log.With("component", "demo"), TempDir: filepath.Join(cfg.Data, "work"),
+		}, out); err != nil {
 			return err
 		}
 	} else if n, err := c.Identity.CountUsers(ctx); err == nil && n == 0 {
@@ -168,10 +227,17 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, opts ServeO
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler, err := httpserver.New(httpserver.Deps{
-		Logger:   log.With("component", "http"),
-		Identity: c.Identity,
-		Outbox:   c.Outbox,
-		Settings: c.Settings,
+		Logger:     log.With("component", "http"),
+		Identity:   c.Identity,
+		Outbox:     c.Outbox,
+		Settings:   c.Settings,
+		Access:     c.Access,
+		Catalog:    c.Catalog,
+		Uploads:    c.Uploads,
+		Playback:   c.Playback,
+		Processing: c.Pipeline,
+		LTI:        c.LTI,
+		Sharing:    c.Sharing,
 		Ready: []httpserver.ReadyCheck{
 			{Name: "database", Check: c.DB.Ping},
 			{Name: "blob store", Check: c.Blobs.Ping},

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/lectern-edu/lectern"
+	"github.com/lectern-edu/lectern/internal/access"
 	"github.com/lectern-edu/lectern/internal/sqlstore"
 )
 
@@ -47,6 +48,9 @@ func (s *Service) CreateFolder(ctx context.Context, nf NewFolder) (lectern.Folde
 func (s *Service) CreateFolderAs(ctx context.Context, actor lectern.Principal, nf NewFolder, clientAddr string) (lectern.Folder, error) {
 	if actor.UserID == "" {
 		return lectern.Folder{}, lectern.Errorf(lectern.EUnauthorized, "Sign in to create a folder.")
+	}
+	if err := access.MemberOnly(actor, "create folders"); err != nil {
+		return lectern.Folder{}, err
 	}
 	if nf.ParentID != "" {
 		if _, err := s.access.Authorize(ctx, actor, lectern.ActionEdit, lectern.FolderResource(nf.ParentID), clientAddr); err != nil {

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lectern-edu/lectern"
+	"github.com/lectern-edu/lectern/internal/access"
 	"github.com/lectern-edu/lectern/internal/sqlstore"
 )
 
@@ -41,6 +42,9 @@ func checkDescription(d string) error {
 func (s *Service) CreateSession(ctx context.Context, actor lectern.Principal, nf NewSession, clientAddr string) (lectern.Session, error) {
 	if actor.UserID == "" {
 		return lectern.Session{}, lectern.Errorf(lectern.EUnauthorized, "Sign in to upload.")
+	}
+	if err := access.MemberOnly(actor, "upload"); err != nil {
+		return lectern.Session{}, err
 	}
 	title, err := checkName("title", nf.Title, 300)
 	if err != nil {

@@ -39,6 +39,15 @@ func (s *server) routes(mux *http.ServeMux) {
 	// Folders, sessions, sharing, approvals, audit: pages and API.
 	s.catalogRoutes(mux)
 
+	// Uploads (tus), playback under tokens, processing progress, viewing analytics.
+	s.mediaRoutes(mux)
+
+	// LMS integration: LTI login, launches, keys, picker, course and admin pages.
+	s.ltiRoutes(mux)
+
+	// Sharing outside the institution: /s/{token} links, invitations, guests.
+	s.sharingRoutes(mux)
+
 	// Everything else: a 404 page, or a JSON 404 under /api/.
 	mux.Handle(catchAll, s.page(anyone, notFound))
 }

@@ -15,12 +15,17 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/lectern-edu/lectern/internal/access"
+	accesssvc "github.com/lectern-edu/lectern/internal/access"
 	"github.com/lectern-edu/lectern/internal/api"
 	"github.com/lectern-edu/lectern/internal/catalog"
 	"github.com/lectern-edu/lectern/internal/identity"
+	"github.com/lectern-edu/lectern/internal/lti"
+	"github.com/lectern-edu/lectern/internal/lti/ltiweb"
 	"github.com/lectern-edu/lectern/internal/notify"
+	"github.com/lectern-edu/lectern/internal/playback"
+	"github.com/lectern-edu/lectern/internal/sharing"
 	"github.com/lectern-edu/lectern/internal/sitesettings"
+	"github.com/lectern-edu/lectern/internal/upload"
 	"github.com/lectern-edu/lectern/internal/web"
 )
 
@@ -38,8 +43,19 @@ type Deps struct {
 	Settings *sitesettings.Service
 	// Access is the access decision, grants, groups and audit log; Catalog
 	// the folders and sessions. Both are required.
-	Access  *access.Service
+	Access  *accesssvc.Service
 	Catalog *catalog.Service
+	// Uploads (tus), Playback (tokens, HLS delivery, viewing analytics)
+	// and Processing (pipeline progress) serve recordings; when Uploads or
+	// Playback is nil its routes are left out.
+	Uploads    *upload.Service
+	Playback   *playback.Service
+	Processing playback.ProgressSource
+	// LTI is the LMS integration (LTI 1.3 and 1.1); nil leaves its routes out.
+	LTI *lti.Service
+	// Sharing is share links and guest invitations; nil leaves their
+	// routes out.
+	Sharing *sharing.Service
 	// Ready are the checks /readyz runs, each with a 2 s timeout: 503 naming
 	// the failed checks and why, 200 "ok" when all pass.
 	Ready []ReadyCheck
@@ -64,6 +80,7 @@ type server struct {
 	v1      *api.API
 	cop     *http.CrossOriginProtection
 	metrics *httpMetrics
+	lti     *ltiweb.Handlers // set by ltiRoutes when Deps.LTI is set
 }
 
 // New builds the HTTP handler. It parses every template and checks the
@@ -103,7 +120,7 @@ func newServer(deps Deps) (*server, error) {
 	var err error
 	s.pages, err = web.New(web.Config{
 		Identity: deps.Identity, Outbox: deps.Outbox, Settings: deps.Settings,
-		Access: deps.Access, Catalog: deps.Catalog,
+		Access: deps.Access, Catalog: deps.Catalog, Playback: deps.Playback, Processing: deps.Processing,
 		BaseURL: deps.BaseURL, SecureCookies: deps.SecureCookies, Now: deps.Now, Logger: deps.Logger,
 	})
 	if err != nil {

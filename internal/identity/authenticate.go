@@ -121,6 +121,10 @@ func plural(n int, unit string) string {
 	return fmt.Sprintf("%d %ss", n, unit)
 }
 
+// AddrKey is addrKey for other features' rate limits (wrong share-link
+// passwords), so that a client is one key everywhere.
+func AddrKey(addr string) string { return addrKey(addr) }
+
 // addrKey turns a client address into a rate-limit key: an IPv4 address,
 // or the /64 network of an IPv6 one (one subscriber usually holds a whole
 // /64). A port, brackets and a zone are dropped; IPv4-mapped IPv6 counts

@@ -155,6 +155,12 @@ func phcUint(field, prefix string, maxVal uint64) (uint64, bool) {
 	return n, true
 }
 
+// ValidatePassword checks the length rule for account passwords (10 to
+// 1024 characters): EInvalid naming the password, or nil. For callers
+// that must check a password before spending something on it (a one-time
+// invitation link) and then call SetPassword.
+func ValidatePassword(password string) error { return validatePassword(password) }
+
 // validatePassword enforces the length rule for account passwords.
 func validatePassword(password string) error {
 	n := utf8.RuneCountInString(password)

@@ -41,6 +41,16 @@ func parseToken(token string) (string, bool) {
 	return hashSecret(token), true
 }
 
+// NewSecret returns a fresh secret of the same shape as session and reset
+// tokens (32 random bytes, 43 base64url characters), for other features
+// that hand out bearer secrets (share links, invitations).
+func NewSecret() string { return newToken() }
+
+// ParseSecret is parseToken for other features: the hex SHA-256 under
+// which a secret from NewSecret is stored, or false for anything that is
+// not exactly such a secret.
+func ParseSecret(secret string) (string, bool) { return parseToken(secret) }
+
 func hashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])

@@ -40,6 +40,9 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (lectern.User, err
 	default:
 		return lectern.User{}, lectern.Errorf(lectern.EInvalid, "The account kind %q is not one of local, sso, lti or guest.", kind)
 	}
+	if kind == lectern.UserGuest && nu.IsAdmin {
+		return lectern.User{}, errGuestAdmin()
+	}
 	email := normalizeEmail(nu.Email)
 	if email != "" || kind == lectern.UserLocal || kind == lectern.UserGuest {
 		if err := validateEmail(email); err != nil {
@@ -108,10 +111,25 @@ func (s *Service) CountUsers(ctx context.Context) (int, error) {
 }
 
 // SetAdmin grants or removes the site admin role. Removing it from the
-// last enabled admin is EConflict; an unknown user is ENotFound. The
-// caller has checked that the actor is an admin.
+// last enabled admin is EConflict, and so is making a guest account an
+// admin (an invited outsider is never turned into a member by accident);
+// an unknown user is ENotFound. The caller has checked that the actor is
+// an admin.
 func (s *Service) SetAdmin(ctx context.Context, userID string, admin bool) error {
+	if admin {
+		u, err := s.db.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if u.Kind == lectern.UserGuest {
+			return errGuestAdmin()
+		}
+	}
 	return s.db.SetUserAdmin(ctx, userID, admin, s.now())
+}
+
+func errGuestAdmin() error {
+	return lectern.Errorf(lectern.EConflict, "A guest account cannot be a site admin.")
 }
 
 // SetDisabled disables an account (it can no longer sign in, and its

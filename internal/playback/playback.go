@@ -52,9 +52,13 @@ type Options struct {
 	// BaseURL makes hls_url absolute; empty leaves it a path.
 	BaseURL string
 	// Key signs tokens; empty means the site secret from the database.
-	Key    []byte
-	Now    func() time.Time
-	Logger *slog.Logger
+	Key []byte
+	// TokenTTL, when positive, is how long every token is valid; zero
+	// keeps the rule: the recording's length plus an hour, between
+	// MinTokenTTL and MaxTokenTTL.
+	TokenTTL time.Duration
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Service issues tokens, serves media under them and keeps analytics.
@@ -64,6 +68,7 @@ type Service struct {
 	authz  Authorizer
 	signer Signer
 	base   string
+	ttl    time.Duration
 	now    func() time.Time
 	log    *slog.Logger
 }
@@ -92,7 +97,7 @@ func New(ctx context.Context, db *sqlstore.DB, blobs blob.Store, authz Authorize
 		}
 	}
 	return &Service{db: db, blobs: blobs, authz: authz, signer: NewSigner(key),
-		base: strings.TrimRight(opts.BaseURL, "/"), now: opts.Now, log: opts.Logger}, nil
+		base: strings.TrimRight(opts.BaseURL, "/"), ttl: max(opts.TokenTTL, 0), now: opts.Now, log: opts.Logger}, nil
 }
 
 // Ticket is what a viewer gets: where to play from, until when.
@@ -140,7 +145,10 @@ func (s *Service) Issue(ctx context.Context, p lectern.Principal, sessionID, cli
 		return Ticket{}, err
 	}
 	now := s.now().UTC()
-	ttl := min(max(time.Duration(m.Duration*float64(time.Second))+time.Hour, MinTokenTTL), MaxTokenTTL)
+	ttl := s.ttl
+	if ttl == 0 {
+		ttl = min(max(time.Duration(m.Duration*float64(time.Second))+time.Hour, MinTokenTTL), MaxTokenTTL)
+	}
 	c := Claims{SessionID: sessionID, PrincipalID: p.UserID, Version: m.Version, Expires: now.Add(ttl).Truncate(time.Second)}
 	tok := s.signer.Sign(c)
 	if _, err := s.db.InsertSessionView(ctx, sessionID, p.UserID, now, now.Add(-ViewWindow)); err != nil {

@@ -21,6 +21,8 @@ type SessionView struct {
 	PublishNeedsApproval bool
 	Recycled             bool
 	Notice, Error        string
+	// Media is the processing progress and the player.
+	Media SessionMedia
 	// Form holds the edit form's values when it is shown again.
 	Form struct{ Title, Description string }
 }
@@ -103,6 +105,7 @@ func (p *Pages) sessionView(r *http.Request, id string) (*SessionView, error) {
 		v.Can.Restore, v.Can.Delete = v.Can.Delete, false
 		v.Can.Edit, v.Can.Publish, v.Can.Share, v.Can.Approve = false, false, false, false
 	}
+	v.Media = p.sessionMedia(ctx, s, v.Can.Edit)
 	// The approval history is for those who reach the session without
 	// admin rights: an admin's look stays one audited access.
 	if !view.AdminOverride {

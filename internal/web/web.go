@@ -27,6 +27,7 @@ import (
 	"github.com/lectern-edu/lectern/internal/httpserver/request"
 	"github.com/lectern-edu/lectern/internal/identity"
 	"github.com/lectern-edu/lectern/internal/notify"
+	"github.com/lectern-edu/lectern/internal/playback"
 	"github.com/lectern-edu/lectern/internal/sitesettings"
 )
 
@@ -36,11 +37,16 @@ var templateFS embed.FS
 // Config is what the pages need. Every field is required except Logger
 // and Now, which default to slog.Default and time.Now.
 type Config struct {
-	Identity      *identity.Service
-	Outbox        *notify.Outbox
-	Settings      *sitesettings.Service
-	Access        *access.Service
-	Catalog       *catalog.Service
+	Identity *identity.Service
+	Outbox   *notify.Outbox
+	Settings *sitesettings.Service
+	Access   *access.Service
+	Catalog  *catalog.Service
+	// Playback (the player, viewing statistics) and Processing (pipeline
+	// progress) are optional: without them the session page has no player
+	// or progress bar, and the statistics page is not served.
+	Playback      *playback.Service
+	Processing    playback.ProgressSource
 	BaseURL       string
 	SecureCookies bool
 	Now           func() time.Time
