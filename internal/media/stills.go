@@ -141,11 +141,16 @@ func (s Sprite) SheetName(n int) string { return fmt.Sprintf("sprite_%03d.jpg", 
 // that every planned tile exists even when the video stream stops a little
 // before the recording does, and the frame count is exact.
 func SpriteArgs(in string, s Sprite, outDir string) []string {
-	filter := fmt.Sprintf("tpad=stop=-1:stop_mode=clone,fps=1/%d,trim=end_frame=%d,scale=%d:%d,setsar=1,tile=%dx%d",
-		s.Interval, s.Frames, s.TileWidth, s.TileHeight, s.Columns, s.Rows)
 	return []string{"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-		"-i", inputURL(in), "-map", "0:v:0", "-vf", filter, "-q:v", "5",
+		"-i", inputURL(in), "-map", "0:v:0", "-vf", s.filter(), "-q:v", "5",
 		filepath.Join(outDir, "sprite_%03d.jpg")}
+}
+
+// filter samples a frame every Interval seconds (holding the last frame
+// to the end, so the count matches the VTT) and tiles them into sheets.
+func (s Sprite) filter() string {
+	return fmt.Sprintf("tpad=stop=-1:stop_mode=clone,fps=1/%d,trim=end_frame=%d,scale=%d:%d,setsar=1,tile=%dx%d",
+		s.Interval, s.Frames, s.TileWidth, s.TileHeight, s.Columns, s.Rows)
 }
 
 // VTT returns the WebVTT track that maps each interval of the recording to

@@ -57,6 +57,10 @@ type Transcode struct {
 	// folder per rendition, named after it, holding VariantPlaylist, an
 	// fMP4 init segment and the media segments.
 	OutDir string
+	// Sprite, when set for a recording with video, makes the scrub-preview
+	// sheets (Sprite.SheetName) in OutDir as a second output of the same
+	// process, so the source is decoded once for the ladder and the sprite.
+	Sprite *Sprite
 	// SegmentSeconds is the segment length and keyframe interval; zero
 	// means DefaultSegmentSeconds.
 	SegmentSeconds int
@@ -88,7 +92,7 @@ func TranscodeArgs(t Transcode) []string {
 		"-i", inputURL(t.Input)}
 
 	if len(videos) > 0 {
-		graph, fps := videoGraph(*t.Info.Video, videos)
+		graph, fps := videoGraph(*t.Info.Video, videos, t.Sprite)
 		args = append(args, "-filter_complex", graph)
 		for i := range videos {
 			args = append(args, "-map", fmt.Sprintf("[v%d]", i))
@@ -128,13 +132,17 @@ func TranscodeArgs(t Transcode) []string {
 		"-var_stream_map", streamMap(videos, audio),
 		"-progress", "pipe:1", "-nostats",
 		filepath.Join(t.OutDir, "%v", VariantPlaylist))
+	if t.Sprite != nil && len(videos) > 0 {
+		args = append(args, "-map", "[sprite]", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2",
+			filepath.Join(t.OutDir, "sprite_%03d.jpg"))
+	}
 	return args
 }
 
 // videoGraph returns the -filter_complex graph that decodes the first
 // video stream once and feeds one labelled output [v0], [v1], ... per
 // rendition, and the output frame rate.
-func videoGraph(v VideoStream, videos []Rendition) (graph string, fps float64) {
+func videoGraph(v VideoStream, videos []Rendition, sprite *Sprite) (graph string, fps float64) {
 	var pre []string
 	if v.Interlaced {
 		pre = append(pre, "bwdif=mode=send_frame")
@@ -147,17 +155,24 @@ func videoGraph(v VideoStream, videos []Rendition) (graph string, fps float64) {
 	scale := func(r Rendition, label string) string {
 		return fmt.Sprintf("scale=%d:%d,setsar=1,format=yuv420p[%s]", r.Width, r.Height, label)
 	}
-	if len(videos) == 1 {
+	outputs := len(videos)
+	if sprite != nil {
+		outputs++
+	}
+	if outputs == 1 {
 		return "[0:v:0]" + joinFilters(append(pre, scale(videos[0], "v0"))), fps
 	}
 	var b strings.Builder
 	b.WriteString("[0:v:0]")
-	b.WriteString(joinFilters(append(pre, fmt.Sprintf("split=%d", len(videos)))))
-	for i := range videos {
+	b.WriteString(joinFilters(append(pre, fmt.Sprintf("split=%d", outputs))))
+	for i := 0; i < outputs; i++ {
 		fmt.Fprintf(&b, "[s%d]", i)
 	}
 	for i, r := range videos {
 		fmt.Fprintf(&b, ";[s%d]%s", i, scale(r, fmt.Sprintf("v%d", i)))
+	}
+	if sprite != nil {
+		fmt.Fprintf(&b, ";[s%d]%s[sprite]", len(videos), sprite.filter())
 	}
 	return b.String(), fps
 }

@@ -42,7 +42,8 @@ func TestTranscode(t *testing.T) {
 	if err := os.Mkdir(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	argv := media.TranscodeArgs(media.Transcode{Input: src, Info: info, Ladder: ladder, OutDir: out, SegmentSeconds: segSeconds})
+	sprite := media.Sprite{Duration: info.DurationSeconds, Interval: 1, Frames: 4, Columns: 2, Rows: 2, TileWidth: 160, TileHeight: 90}
+	argv := media.TranscodeArgs(media.Transcode{Input: src, Info: info, Ladder: ladder, OutDir: out, SegmentSeconds: segSeconds, Sprite: &sprite})
 
 	var fractions []float64
 	start := time.Now()
@@ -53,6 +54,15 @@ func TestTranscode(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertProgress(t, fractions)
+
+	// The sprite sheet comes out of the same process: 2x2 tiles of 160x90.
+	sheet, err := media.Probe(t.Context(), filepath.Join(out, sprite.SheetName(1)))
+	if err != nil {
+		t.Fatalf("sprite sheet from the transcode: %v", err)
+	}
+	if sheet.Video == nil || sheet.Video.Width != 320 || sheet.Video.Height != 180 {
+		t.Fatalf("sprite sheet = %+v, want 320x180", sheet.Video)
+	}
 
 	master := readPlaylist(t, filepath.Join(out, media.MasterPlaylist))
 	if len(master.media) != 1 {

@@ -100,11 +100,16 @@ func (s *Service) transcode(ctx context.Context, id string) error {
 	prog := s.newProgress(id)
 	prog.set(ctx, stageTranscoding, 0)
 	ladder := media.Ladder(info)
-	argv := media.TranscodeArgs(media.Transcode{Input: src, Info: info, Ladder: ladder, OutDir: out, SegmentSeconds: s.segment})
+	// The scrub sprite is another output of the ladder's one decode.
+	var sprite *media.Sprite
+	if sp := media.PlanSprite(info); info.Video != nil && sp.Frames > 0 {
+		sprite = &sp
+	}
+	argv := media.TranscodeArgs(media.Transcode{Input: src, Info: info, Ladder: ladder, OutDir: out, SegmentSeconds: s.segment, Sprite: sprite})
 	if err := s.runner.Run(ctx, argv, info.DurationSeconds, func(f float64) { prog.set(ctx, stageTranscoding, f) }); err != nil {
 		return fmt.Errorf("transcode session %s: %w", id, err)
 	}
-	manifest, err := s.stills(ctx, src, info, out, prog)
+	manifest, err := s.stills(ctx, src, info, out, sprite, prog)
 	if err != nil {
 		return fmt.Errorf("transcode session %s: %w", id, err)
 	}
@@ -137,9 +142,9 @@ func (s *Service) transcode(ctx context.Context, id string) error {
 	return s.enqueue(ctx, CleanupArgs{SessionID: id})
 }
 
-// stills writes the poster, thumbnails and scrub sprite into out and
-// returns a manifest naming them.
-func (s *Service) stills(ctx context.Context, src string, info media.Info, out string, prog *progress) (Manifest, error) {
+// stills writes the poster and thumbnails into out (the transcode already
+// wrote the sprite's sheets there) and returns a manifest naming them.
+func (s *Service) stills(ctx context.Context, src string, info media.Info, out string, sprite *media.Sprite, prog *progress) (Manifest, error) {
 	var m Manifest
 	prog.set(ctx, stageStills, 0)
 	if err := s.runner.Run(ctx, media.PosterArgs(src, info, filepath.Join(out, media.PosterFile)), 0, nil); err != nil {
@@ -158,10 +163,7 @@ func (s *Service) stills(ctx context.Context, src string, info media.Info, out s
 		m.Thumbnails = append(m.Thumbnails, filepath.Base(st.Path))
 	}
 	prog.set(ctx, stageStills, 0.4)
-	if sp := media.PlanSprite(info); sp.Frames > 0 {
-		if err := s.runner.Run(ctx, media.SpriteArgs(src, sp, out), 0, nil); err != nil {
-			return m, fmt.Errorf("sprite: %w", err)
-		}
+	if sp := sprite; sp != nil {
 		if err := os.WriteFile(filepath.Join(out, SpriteVTT), []byte(sp.VTT()), 0o640); err != nil {
 			return m, fmt.Errorf("sprite: %w", err)
 		}
