@@ -155,11 +155,17 @@ func (s *Service) addMember(ctx context.Context, g lectern.Group, userID string,
 	if !expiresAt.IsZero() && !expiresAt.After(now) {
 		return lectern.Errorf(lectern.EInvalid, "expires_at: must be in the future")
 	}
-	if _, err := s.db.ContactOf(ctx, userID); err != nil {
+	u, err := s.db.UserByID(ctx, userID)
+	if err != nil {
 		if lectern.ErrorCodeOf(err) == lectern.ENotFound {
 			return lectern.Errorf(lectern.EInvalid, "user_id: no such user")
 		}
 		return err
+	}
+	if u.Kind == lectern.UserGuest {
+		// A group's lists and grants would reach a guest past what was
+		// shared with it; invitations share with guests directly.
+		return lectern.Errorf(lectern.EInvalid, "user_id: %s is a guest account, and guests cannot join groups", u.Email)
 	}
 	return s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		created, err := tx.UpsertMember(ctx, g.ID, userID, expiresAt, by, now)

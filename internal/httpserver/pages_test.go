@@ -20,7 +20,7 @@ import (
 func TestEveryPageTemplateRenders(t *testing.T) {
 	t.Parallel()
 	testkit.EachDB(t, func(t *testing.T, db *sqlstore.DB) {
-		s := newSite(t, db)
+		s := newSite(t, db, withMedia(t, db))
 		testkit.Must(t, s.outbox.Send(context.Background(), "x@uni.example", "Subject", "Text"), "send")
 		mails, err := s.outbox.List(context.Background(), 1)
 		testkit.Must(t, err, "list")
@@ -39,6 +39,12 @@ func TestEveryPageTemplateRenders(t *testing.T) {
 			"error":          func() response { return admin.get("/no/such/page") },
 		}
 		for name, visit := range catalogVisits(s, admin) {
+			visits[name] = visit
+		}
+		for name, visit := range mediaVisits(s, admin) {
+			visits[name] = visit
+		}
+		for name, visit := range sharingVisits(t, db) {
 			visits[name] = visit
 		}
 		entries, err := os.ReadDir("../web/templates")

@@ -99,6 +99,11 @@ func TestGuestInvitation(t *testing.T) {
 		if _, err := w.access.CreateGroup(w.ctx(), g, "Mine"); lectern.ErrorCodeOf(err) != lectern.EForbidden {
 			t.Fatalf("a guest made a group: %v", err)
 		}
+		grp, err := w.access.CreateGroup(w.ctx(), w.ownerP(), "Course team")
+		testkit.Must(t, err, "group")
+		if err := w.access.AddMember(w.ctx(), w.ownerP(), grp.ID, u.ID, time.Time{}, ""); lectern.ErrorCodeOf(err) != lectern.EInvalid {
+			t.Fatalf("a guest joined a group: %v", err)
+		}
 		// Nobody turns the guest into more by accident.
 		if err := w.identity.SetAdmin(w.ctx(), u.ID, true); lectern.ErrorCodeOf(err) != lectern.EConflict {
 			t.Fatalf("a guest was made an admin: %v", err)

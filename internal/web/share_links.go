@@ -21,7 +21,7 @@ type LinkForm struct {
 	Label, ExpiresOn, MaxOpens, MaxViewsPerViewer, Named string
 	// SpikeAction is "" (the site's default), off, notify or suspend.
 	SpikeAction, SpikeMax, SpikeHours string
-	HasPassword                        bool
+	HasPassword                       bool
 }
 
 // LinksView is /sessions/{id}/links.
@@ -37,6 +37,9 @@ type LinksView struct {
 	Policy  sharing.Policy
 	MinDate string
 }
+
+// State is a link's state in words.
+func (v *LinksView) State(l lectern.ShareLink) string { return linkStateWords(l) }
 
 // MaxExpiryDays is the policy's longest link life in days (0: none).
 func (v *LinksView) MaxExpiryDays() int { return int(v.Policy.MaxExpiry / (24 * time.Hour)) }
