@@ -16,7 +16,7 @@ run: build
 	./$(BIN) serve --demo
 
 build:
-	@scripts/deps.sh run
+	@scripts/deps.sh build
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lectern
 
 test: test-deps

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Ensures the system programs Lectern needs are present. Usage:
-#   scripts/deps.sh run     what `make run` needs
+#   scripts/deps.sh build   what `make build` needs (Go only)
+#   scripts/deps.sh run     what `make run` needs (ffmpeg for processing, espeak-ng
+#                           and a font for the demo's sample lecture)
 #   scripts/deps.sh test    what `make test` needs (adds Chromium for browser tests)
 # Missing Debian packages are installed with apt-get when running as root;
 # otherwise the script prints exactly what to install and fails.
@@ -10,10 +12,11 @@ want="${1:-run}"
 # command:package pairs (or /absolute/file:package)
 need=()
 case "$want" in
-  run)  need=() ;;
+  build) need=() ;;
+  run)  need=(ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core) ;;
   test) need=(ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium node:nodejs npm:npm) ;;
   bench) need=(ffmpeg:ffmpeg espeak-ng:espeak-ng nginx:nginx-light wrk:wrk taskset:util-linux /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core) ;;
-  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+  *) echo "usage: $0 build|run|test|bench" >&2; exit 2 ;;
 esac
 
 if ! command -v go >/dev/null 2>&1; then

@@ -15,7 +15,10 @@ func TestAdminLTI(t *testing.T) {
 	lectern := func(args ...string) string {
 		t.Helper()
 		var out, errOut bytes.Buffer
-		args = append(args, "--data", data, "--base-url", "https://lectures.example.ac.uk", "--log-level", "error")
+		// The site flags go right after "admin lti CMD": flag parsing stops
+		// at the first positional argument (grant-window's DURATION).
+		site := []string{"--data", data, "--base-url", "https://lectures.example.ac.uk", "--log-level", "error"}
+		args = append(append(append([]string{}, args[:3]...), site...), args[3:]...)
 		if code := run(context.Background(), args, &out, &errOut); code != 0 {
 			t.Fatalf("lectern %s: exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
 		}

@@ -108,7 +108,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (config.Loaded, error) {
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("serve", stderr)
-	demo := fs.Bool("demo", false, "on an empty site, create demo accounts and a course (passwords are printed once)")
+	demo := fs.Bool("demo", false, "on an empty site, create demo accounts, a course and a sample lecture (passwords are printed once)")
 	cfg, err := loadConfig(fs, args)
 	if err != nil {
 		return err

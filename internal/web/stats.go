@@ -64,8 +64,9 @@ type ChartBar struct {
 
 // ChartTick is a labelled position on an axis.
 type ChartTick struct {
-	At    int // pixel position along the axis
-	Label string
+	At     int // pixel position along the axis
+	Label  string
+	Anchor string // SVG text-anchor: start, middle or end
 }
 
 // Chart geometry, in SVG user units.
@@ -157,8 +158,9 @@ func dropOffChart(buckets []playback.Bucket, secs, reporters int) DropOffChart {
 	for _, pct := range []int{0, 50, 100} {
 		c.Ticks = append(c.Ticks, ChartTick{At: chartTop + plotH - pct*plotH/100, Label: strconv.Itoa(pct) + " %"})
 	}
-	for _, frac := range []int{0, 50, 100} {
-		c.Labels = append(c.Labels, ChartTick{At: chartLeft + frac*plotW/100, Label: clock(float64(secs * frac / 100))})
+	for i, frac := range []int{0, 50, 100} {
+		c.Labels = append(c.Labels, ChartTick{At: chartLeft + frac*plotW/100, Label: clock(float64(secs * frac / 100)),
+			Anchor: []string{"start", "middle", "end"}[i]})
 	}
 	c.Summary = dropOffSummary(c.Bars, reporters)
 	return c

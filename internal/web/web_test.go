@@ -16,7 +16,7 @@ func TestTemplatesAndAssetsLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"login", "videos", "forgot", "reset", "admin_settings", "admin_users", "admin_outbox", "admin_mail", "error",
-		"folders", "folder", "session", "share", "approvals", "audit", "recycle_bin"} {
+		"folders", "folder", "session", "share", "approvals", "audit", "recycle_bin", "upload", "session_stats"} {
 		if pages[name] == nil {
 			t.Errorf("no page %q", name)
 		}

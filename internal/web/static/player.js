@@ -253,7 +253,10 @@
 
   function togglePlay() {
     if (video.paused || video.ended) {
-      video.play().catch(function (err) { say('The recording could not start: ' + err.message); });
+      video.play().catch(function (err) {
+        if (err && err.name === 'AbortError') { return; } // paused again before it started
+        say('The recording could not start: ' + err.message);
+      });
     } else {
       video.pause();
     }
