@@ -38,7 +38,7 @@ func main() {
 	ctx := context.Background()
 	for _, tool := range []string{"nginx", "wrk", "taskset"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			log.Fatalf("%s is missing: apt-get install nginx-light wrk util-linux", tool)
+			harness.Fatalf("%s is missing: apt-get install nginx-light wrk util-linux", tool)
 		}
 	}
 
@@ -61,7 +61,7 @@ func main() {
 	// nginx serves the very files the blob store holds for this version.
 	versions, _ := filepath.Glob(filepath.Join(site.Dir, "lectern-data", "blobs", "sessions", id, "hls", "v*"))
 	if len(versions) == 0 {
-		log.Fatal("no rendition directory found under lectern-data/blobs")
+		harness.Fatalf("no rendition directory found under lectern-data/blobs")
 	}
 	sort.Strings(versions)
 	root := versions[len(versions)-1]
@@ -93,7 +93,7 @@ func get(u string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
-		log.Fatalf("GET %s: %d %s", u, resp.StatusCode, b)
+		harness.Fatalf("GET %s: %d %s", u, resp.StatusCode, b)
 	}
 	return string(b)
 }
@@ -107,7 +107,7 @@ func firstURI(playlist, ext string) string {
 			return l
 		}
 	}
-	log.Fatalf("no %s entry in playlist:\n%s", ext, playlist)
+	harness.Fatalf("no %s entry in playlist:\n%s", ext, playlist)
 	return ""
 }
 
@@ -118,7 +118,12 @@ func startNginx(root string) (string, func()) {
 	harness.Must(err)
 	addr := ln.Addr().String()
 	ln.Close()
-	conf := fmt.Sprintf(`worker_processes 1;
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root;" // the blob files are readable by their owner only
+	}
+	conf := fmt.Sprintf(user+`
+worker_processes 1;
 daemon off;
 pid %[1]s/nginx.pid;
 error_log %[1]s/error.log;
@@ -146,7 +151,9 @@ http {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return "http://" + addr + "/", func() { cmd.Process.Signal(os.Interrupt); cmd.Wait(); os.RemoveAll(dir) }
+	stop := func() { cmd.Process.Signal(os.Interrupt); cmd.Wait(); os.RemoveAll(dir) }
+	harness.OnExit(stop)
+	return "http://" + addr + "/", stop
 }
 
 var reqs = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
@@ -154,14 +161,14 @@ var reqs = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 func wrk(url string, conns int, d time.Duration) float64 {
 	out, err := exec.Command("taskset", "-c", "1", "wrk", "-t1", "-c"+strconv.Itoa(conns), "-d"+d.String(), url).CombinedOutput()
 	if err != nil {
-		log.Fatalf("wrk %s: %v\n%s", url, err, out)
+		harness.Fatalf("wrk %s: %v\n%s", url, err, out)
 	}
 	if strings.Contains(string(out), "Non-2xx") {
-		log.Fatalf("wrk %s got errors:\n%s", url, out)
+		harness.Fatalf("wrk %s got errors:\n%s", url, out)
 	}
 	m := reqs.FindSubmatch(out)
 	if m == nil {
-		log.Fatalf("wrk output:\n%s", out)
+		harness.Fatalf("wrk output:\n%s", out)
 	}
 	v, _ := strconv.ParseFloat(string(m[1]), 64)
 	return v

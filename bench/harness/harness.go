@@ -70,6 +70,7 @@ func Start(ctx context.Context, prefix []string) (*Site, error) {
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
+	OnExit(s.Stop)
 	for i := 0; i < 200; i++ {
 		if resp, err := http.Get(s.Base + "/healthz"); err == nil {
 			resp.Body.Close()
@@ -202,9 +203,23 @@ func (s *Site) Playback(ctx context.Context, id string) (string, error) {
 	return pb.HLSURL, nil
 }
 
+var cleanups []func()
+
+// OnExit registers f to run before Fatalf exits, so that servers started
+// by a failed benchmark do not outlive it.
+func OnExit(f func()) { cleanups = append(cleanups, f) }
+
+// Fatalf runs the registered clean-ups and exits.
+func Fatalf(format string, args ...any) {
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	log.Fatalf(format, args...)
+}
+
 // Must stops the benchmark on an error.
 func Must(err error) {
 	if err != nil {
-		log.Fatal(err)
+		Fatalf("%v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -48,6 +49,17 @@ type Store interface {
 	// Ping checks that the store is reachable, writable and readable; used
 	// by /readyz. Its error message names the location without secrets.
 	Ping(ctx context.Context) error
+}
+
+// FileOpener is implemented by stores whose objects are files on this
+// machine (the local store). Serving an *os.File lets net/http hand the
+// bytes to the kernel (sendfile) instead of copying them through user
+// space, which is what makes segment delivery keep up with a static web
+// server.
+type FileOpener interface {
+	// OpenFile opens the regular file of key for reading; a missing key is
+	// ENotFound.
+	OpenFile(key string) (*os.File, error)
 }
 
 // Presigner is implemented by stores that can hand out time-limited URLs

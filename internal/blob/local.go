@@ -158,6 +158,21 @@ func (s *LocalStore) Open(ctx context.Context, key string, offset, length int64)
 	return readCloser{Reader: r, Closer: f}, nil
 }
 
+// OpenFile opens the file of key; see FileOpener.
+func (s *LocalStore) OpenFile(key string) (*os.File, error) {
+	if err := ValidateKey(key); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(s.path(key))
+	if err != nil {
+		if isMissing(err) {
+			return nil, errNotFound(key, err)
+		}
+		return nil, fmt.Errorf("open blob %q: %w", key, s.classify(err))
+	}
+	return f, nil
+}
+
 // Stat describes the file of key.
 func (s *LocalStore) Stat(ctx context.Context, key string) (Info, error) {
 	if err := ValidateKey(key); err != nil {

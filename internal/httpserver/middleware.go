@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -54,6 +55,24 @@ func (rw *recorder) Write(b []byte) (int, error) {
 	}
 	n, err := rw.ResponseWriter.Write(b)
 	rw.bytes += int64(n)
+	return n, err
+}
+
+// ReadFrom passes io.Copy through to net/http's own ReadFrom, which sends
+// an *os.File with sendfile: without it every media segment would be
+// copied through a 32 KiB buffer in user space.
+func (rw *recorder) ReadFrom(src io.Reader) (int64, error) {
+	if !rw.wroteHeader {
+		rw.WriteHeader(http.StatusOK)
+	}
+	var n int64
+	var err error
+	if rf, ok := rw.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(src)
+	} else {
+		n, err = io.Copy(struct{ io.Writer }{rw.ResponseWriter}, src)
+	}
+	rw.bytes += n
 	return n, err
 }
 

@@ -97,7 +97,11 @@ func New(deps Deps) (http.Handler, error) {
 		defer func() { stateFrom(r.Context()).pattern = r.Pattern }() // set by mux.ServeHTTP
 		mux.ServeHTTP(w, r)
 	})
-	return s.observe(s.securityHeaders(s.csrf(routed))), nil
+	full := s.observe(s.securityHeaders(s.csrf(routed)))
+	if s.deps.Playback != nil {
+		return s.withMediaFastPath(full, s.deps.Playback.ServeMedia), nil
+	}
+	return full, nil
 }
 
 func newServer(deps Deps) (*server, error) {

@@ -49,23 +49,45 @@ func (s *Service) ServeMedia(w http.ResponseWriter, r *http.Request) error {
 		return lectern.Errorf(lectern.ENotFound, "There is no such file in this recording.")
 	}
 	key := pipeline.RenditionPrefix(sessionID, c.Version) + file
-	info, err := s.blobs.Stat(r.Context(), key)
+	content, info, err := s.open(r.Context(), key)
 	if lectern.ErrorCodeOf(err) == lectern.ENotFound {
 		return lectern.Errorf(lectern.ENotFound, "There is no such file in this recording.")
 	}
 	if err != nil {
 		return err
 	}
+	defer content.Close()
 	h := w.Header()
 	h.Set("Content-Type", contentTypes[path.Ext(file)])
 	age := min(c.Expires.Sub(s.now()), maxCacheAge)
 	h.Set("Cache-Control", "private, max-age="+strconv.Itoa(max(int(age.Seconds()), 0)))
 	// Files under a version never change: size and time identify them.
 	h.Set("ETag", fmt.Sprintf(`"v%d-%x-%x"`, c.Version, info.Size, info.ModTime.UnixNano()))
-	f := &blobFile{ctx: r.Context(), store: s.blobs, key: key, size: info.Size}
-	defer f.Close()
-	http.ServeContent(w, r, "", info.ModTime, f)
+	http.ServeContent(w, r, "", info.ModTime, content)
 	return nil
+}
+
+// open returns the blob of key for http.ServeContent: the file itself
+// where the store keeps files on this machine (so the kernel sends it),
+// otherwise a ranged reader over the store.
+func (s *Service) open(ctx context.Context, key string) (io.ReadSeekCloser, blob.Info, error) {
+	if fo, ok := s.blobs.(blob.FileOpener); ok {
+		f, err := fo.OpenFile(key)
+		if err != nil {
+			return nil, blob.Info{}, err
+		}
+		fi, err := f.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			f.Close()
+			return nil, blob.Info{}, lectern.Errorf(lectern.ENotFound, "no such file")
+		}
+		return f, blob.Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil
+	}
+	info, err := s.blobs.Stat(ctx, key)
+	if err != nil {
+		return nil, blob.Info{}, err
+	}
+	return &blobFile{ctx: ctx, store: s.blobs, key: key, size: info.Size}, info, nil
 }
 
 // blobFile is an io.ReadSeeker over one blob, opening a ranged read at the
