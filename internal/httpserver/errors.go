@@ -9,31 +9,9 @@ import (
 
 	"github.com/lectern-edu/lectern"
 	"github.com/lectern-edu/lectern/internal/api"
+	"github.com/lectern-edu/lectern/internal/httpserver/request"
 )
 
-// statusOf maps an error kind to its HTTP status (DESIGN §6).
-func statusOf(code lectern.ErrorCode) int {
-	switch code {
-	case lectern.EInvalid:
-		return http.StatusBadRequest
-	case lectern.EUnauthorized:
-		return http.StatusUnauthorized
-	case lectern.EForbidden:
-		return http.StatusForbidden
-	case lectern.ENotFound:
-		return http.StatusNotFound
-	case lectern.EConflict:
-		return http.StatusConflict
-	case lectern.ETooLarge:
-		return http.StatusRequestEntityTooLarge
-	case lectern.ETooMany:
-		return http.StatusTooManyRequests
-	case lectern.EUnavailable:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}
 
 // renderError is the one place an error becomes a response. Under /api/ it
 // writes {"error":{"code","message"}}; elsewhere an HTML page in the site's
@@ -44,7 +22,7 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	ctx := r.Context()
 	st := stateFrom(ctx)
 	code := lectern.ErrorCodeOf(err)
-	status := statusOf(code)
+	status := request.Status(code)
 	msg := lectern.ErrorMessage(err)
 
 	switch {

@@ -97,8 +97,8 @@ func TestStatusOfCoversEveryErrorCode(t *testing.T) {
 		lectern.EInternal: 500, "something-new": 500,
 	}
 	for code, status := range want {
-		if got := statusOf(code); got != status {
-			t.Errorf("statusOf(%q) = %d, want %d", code, got, status)
+		if got := request.Status(code); got != status {
+			t.Errorf("request.Status(%q) = %d, want %d", code, got, status)
 		}
 	}
 }

@@ -357,7 +357,7 @@ func tusError(err error) handler.Error {
 		ErrorCode: "ERR_" + strings.ToUpper(string(code)),
 		Message:   msg,
 		HTTPResponse: handler.HTTPResponse{
-			StatusCode: statusOf(code),
+			StatusCode: request.Status(code),
 			Body:       string(body) + "\n",
 			Header:     handler.HTTPHeader{"Content-Type": "application/json", "Cache-Control": "no-store"},
 		},
@@ -372,25 +372,3 @@ func writeJSONError(w http.ResponseWriter, resp handler.HTTPResponse, status int
 	_, _ = w.Write([]byte(resp.Body))
 }
 
-// statusOf is the HTTP status of an error kind (DESIGN §6).
-func statusOf(code lectern.ErrorCode) int {
-	switch code {
-	case lectern.EInvalid:
-		return http.StatusBadRequest
-	case lectern.EUnauthorized:
-		return http.StatusUnauthorized
-	case lectern.EForbidden:
-		return http.StatusForbidden
-	case lectern.ENotFound:
-		return http.StatusNotFound
-	case lectern.EConflict:
-		return http.StatusConflict
-	case lectern.ETooLarge:
-		return http.StatusRequestEntityTooLarge
-	case lectern.ETooMany:
-		return http.StatusTooManyRequests
-	case lectern.EUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}

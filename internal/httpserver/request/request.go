@@ -121,3 +121,27 @@ func ClientAddr(r *http.Request) string {
 	}
 	return host
 }
+
+// Status is the HTTP status of an error kind (DESIGN §6): the one mapping
+// that the error renderer and the tus endpoint share.
+func Status(code lectern.ErrorCode) int {
+	switch code {
+	case lectern.EInvalid:
+		return http.StatusBadRequest
+	case lectern.EUnauthorized:
+		return http.StatusUnauthorized
+	case lectern.EForbidden:
+		return http.StatusForbidden
+	case lectern.ENotFound:
+		return http.StatusNotFound
+	case lectern.EConflict:
+		return http.StatusConflict
+	case lectern.ETooLarge:
+		return http.StatusRequestEntityTooLarge
+	case lectern.ETooMany:
+		return http.StatusTooManyRequests
+	case lectern.EUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
