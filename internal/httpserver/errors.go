@@ -12,7 +12,6 @@ import (
 	"github.com/lectern-edu/lectern/internal/httpserver/request"
 )
 
-
 // renderError is the one place an error becomes a response. Under /api/ it
 // writes {"error":{"code","message"}}; elsewhere an HTML page in the site's
 // layout, except that a page needing a signed-in user redirects to /login.

@@ -371,4 +371,3 @@ func writeJSONError(w http.ResponseWriter, resp handler.HTTPResponse, status int
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(resp.Body))
 }
-
