@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/lectern-edu/lectern"
@@ -155,53 +156,49 @@ func (a *API) DeleteSession(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// RestoreSession serves POST /api/v1/sessions/{id}/restore.
-func (a *API) RestoreSession(w http.ResponseWriter, r *http.Request) error {
+// transition is a session state change that takes no input: restore,
+// publish, unpublish.
+type transition func(ctx context.Context, actor lectern.Principal, id, clientAddr string) (lectern.Session, error)
+
+// transitionSession runs a state change on the session in the path and
+// answers with the session as it now is.
+func (a *API) transitionSession(w http.ResponseWriter, r *http.Request, change transition) error {
 	p, id, addr, err := a.sessionCall(r)
 	if err != nil {
 		return err
 	}
-	s, err := a.cfg.Catalog.RestoreSession(r.Context(), p, id, addr)
+	s, err := change(r.Context(), p, id, addr)
 	if err != nil {
 		return err
 	}
 	return WriteJSON(w, http.StatusOK, sessionJSON(s))
+}
+
+// RestoreSession serves POST /api/v1/sessions/{id}/restore.
+func (a *API) RestoreSession(w http.ResponseWriter, r *http.Request) error {
+	return a.transitionSession(w, r, a.cfg.Catalog.RestoreSession)
 }
 
 // PublishSession serves POST /api/v1/sessions/{id}/publish: published,
 // or pending approval where the folder requires it.
 func (a *API) PublishSession(w http.ResponseWriter, r *http.Request) error {
-	p, id, addr, err := a.sessionCall(r)
-	if err != nil {
-		return err
-	}
-	s, err := a.cfg.Catalog.Publish(r.Context(), p, id, addr)
-	if err != nil {
-		return err
-	}
-	return WriteJSON(w, http.StatusOK, sessionJSON(s))
+	return a.transitionSession(w, r, a.cfg.Catalog.Publish)
 }
 
 // UnpublishSession serves POST /api/v1/sessions/{id}/unpublish: back to
 // draft, withdrawing a pending request.
 func (a *API) UnpublishSession(w http.ResponseWriter, r *http.Request) error {
-	p, id, addr, err := a.sessionCall(r)
-	if err != nil {
-		return err
-	}
-	s, err := a.cfg.Catalog.Unpublish(r.Context(), p, id, addr)
-	if err != nil {
-		return err
-	}
-	return WriteJSON(w, http.StatusOK, sessionJSON(s))
+	return a.transitionSession(w, r, a.cfg.Catalog.Unpublish)
 }
 
 type commentBody struct {
 	Comment string `json:"comment"`
 }
 
-// ApproveSession serves POST /api/v1/sessions/{id}/approve {"comment"?}.
-func (a *API) ApproveSession(w http.ResponseWriter, r *http.Request) error {
+// answerApproval runs a publisher's answer to a pending request, with an
+// optional (approve) or required (return) comment.
+func (a *API) answerApproval(w http.ResponseWriter, r *http.Request,
+	answer func(ctx context.Context, actor lectern.Principal, id, comment, clientAddr string) (lectern.Session, error)) error {
 	p, id, addr, err := a.sessionCall(r)
 	if err != nil {
 		return err
@@ -210,29 +207,22 @@ func (a *API) ApproveSession(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, &body); err != nil {
 		return err
 	}
-	s, err := a.cfg.Catalog.Approve(r.Context(), p, id, body.Comment, addr)
+	s, err := answer(r.Context(), p, id, body.Comment, addr)
 	if err != nil {
 		return err
 	}
 	return WriteJSON(w, http.StatusOK, sessionJSON(s))
 }
 
+// ApproveSession serves POST /api/v1/sessions/{id}/approve {"comment"?}.
+func (a *API) ApproveSession(w http.ResponseWriter, r *http.Request) error {
+	return a.answerApproval(w, r, a.cfg.Catalog.Approve)
+}
+
 // ReturnSession serves POST /api/v1/sessions/{id}/return {"comment"}: back
 // to draft, with the comment sent to whoever asked.
 func (a *API) ReturnSession(w http.ResponseWriter, r *http.Request) error {
-	p, id, addr, err := a.sessionCall(r)
-	if err != nil {
-		return err
-	}
-	var body commentBody
-	if err := decodeBody(w, r, &body); err != nil {
-		return err
-	}
-	s, err := a.cfg.Catalog.Return(r.Context(), p, id, body.Comment, addr)
-	if err != nil {
-		return err
-	}
-	return WriteJSON(w, http.StatusOK, sessionJSON(s))
+	return a.answerApproval(w, r, a.cfg.Catalog.Return)
 }
 
 // SessionApprovals serves GET /api/v1/sessions/{id}/approvals: the
