@@ -1,7 +1,9 @@
 package httpserver
 
 import (
+	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -61,9 +63,19 @@ func (f *mediaFastPath) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	if err := f.handler(rec, r); err != nil {
-		f.s.renderError(rec, r, err)
-	}
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				f.s.renderError(rec, r, fmt.Errorf("panic serving media: %v\n%s", v, debug.Stack()))
+			}
+		}()
+		if err := f.handler(rec, r); err != nil {
+			f.s.renderError(rec, r, err)
+		}
+	}()
 	class := rec.status / 100
 	if rec.status == 0 {
 		class = 2
