@@ -6,9 +6,6 @@ import (
 	"time"
 
 	"github.com/lectern-edu/lectern"
-	"github.com/lectern-edu/lectern/internal/access"
-	"github.com/lectern-edu/lectern/internal/catalog"
-	"github.com/lectern-edu/lectern/internal/identity"
 	"github.com/lectern-edu/lectern/internal/playback"
 	"github.com/lectern-edu/lectern/internal/sqlstore"
 	"github.com/lectern-edu/lectern/testkit"
@@ -18,25 +15,11 @@ func TestViewingAnalytics(t *testing.T) {
 	t.Parallel()
 	testkit.EachDB(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-		clock := func() time.Time { return now }
-		ids := identity.New(db, nil, identity.Options{Params: identity.TestParams, Now: clock})
-		owner, err := ids.CreateUser(ctx, identity.NewUser{Email: "owner@uni.example", Name: "Owner", Password: "long-enough-password-1"})
-		testkit.Must(t, err, "create owner")
-		viewer, err := ids.CreateUser(ctx, identity.NewUser{Email: "viewer@uni.example", Name: "Viewer", Password: "long-enough-password-2"})
-		testkit.Must(t, err, "create viewer")
-		acc := access.New(db, nil, access.Options{Now: clock})
-		cat := catalog.New(db, clock, catalog.WithAccess(acc))
-		sess, err := cat.CreateSession(ctx, lectern.PrincipalOf(owner), catalog.NewSession{Title: "Lecture 1"}, "")
-		testkit.Must(t, err, "create session")
-		testkit.Must(t, cat.SetDuration(ctx, sess.ID, 100*time.Second), "set duration")
-
-		svc, err := playback.New(ctx, db, nil, acc, playback.Options{Now: clock})
-		testkit.Must(t, err, "playback.New")
+		f := newSite(t, db, 100*time.Second)
+		owner, viewer, sess, now := f.owner, f.viewer, f.sess, f.Now
+		svc := f.service(t, playback.Options{})
 		// The token key is made once and shared: a second service signs alike.
-		svc2, err := playback.New(ctx, db, nil, acc, playback.Options{Now: clock})
-		testkit.Must(t, err, "second playback.New")
-		_ = svc2
+		f.service(t, playback.Options{})
 
 		report := func(u lectern.User, pos float64, ranges ...[2]float64) playback.Resume {
 			t.Helper()

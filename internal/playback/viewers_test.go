@@ -7,9 +7,6 @@ import (
 	"time"
 
 	"github.com/lectern-edu/lectern"
-	"github.com/lectern-edu/lectern/internal/access"
-	"github.com/lectern-edu/lectern/internal/catalog"
-	"github.com/lectern-edu/lectern/internal/identity"
 	"github.com/lectern-edu/lectern/internal/playback"
 	"github.com/lectern-edu/lectern/internal/sqlstore"
 	"github.com/lectern-edu/lectern/testkit"
@@ -19,27 +16,16 @@ func TestViewersSayWhatEachPersonWatched(t *testing.T) {
 	t.Parallel()
 	testkit.EachDB(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-		clock := func() time.Time { return now }
-		ids := identity.New(db, nil, identity.Options{Params: identity.TestParams, Now: clock})
-		owner, err := ids.CreateUser(ctx, identity.NewUser{Email: "owner-v@uni.example", Name: "Owner", Password: "long-enough-password-1"})
-		testkit.Must(t, err, "create owner")
-		viewer, err := ids.CreateUser(ctx, identity.NewUser{Email: "viewer-v@uni.example", Name: "Viewer", Password: "long-enough-password-2"})
-		testkit.Must(t, err, "create viewer")
-		acc := access.New(db, nil, access.Options{Now: clock})
-		cat := catalog.New(db, clock, catalog.WithAccess(acc))
-		sess, err := cat.CreateSession(ctx, lectern.PrincipalOf(owner), catalog.NewSession{Title: "Lecture"}, "")
-		testkit.Must(t, err, "create session")
-		testkit.Must(t, cat.SetDuration(ctx, sess.ID, 40*time.Second), "set duration")
-		svc, err := playback.New(ctx, db, nil, acc, playback.Options{Now: func() time.Time { return now }})
-		testkit.Must(t, err, "playback.New")
+		f := newSite(t, db, 40*time.Second)
+		owner, viewer, sess := f.owner, f.viewer, f.sess
+		svc := f.service(t, playback.Options{})
 
 		if vs, err := svc.ViewersOf(ctx, sess.ID); err != nil || len(vs) != 0 {
 			t.Fatalf("viewers of an unwatched session = %v, %v; want none", vs, err)
 		}
-		_, err = svc.RecordProgress(ctx, viewer.ID, sess.ID, playback.Report{PositionSeconds: 12, WatchedRanges: [][2]float64{{0, 4.5}, {10, 12}}})
+		_, err := svc.RecordProgress(ctx, viewer.ID, sess.ID, playback.Report{PositionSeconds: 12, WatchedRanges: [][2]float64{{0, 4.5}, {10, 12}}})
 		testkit.Must(t, err, "viewer's report")
-		now = now.Add(time.Minute)
+		f.Now = f.Now.Add(time.Minute)
 		_, err = svc.RecordProgress(ctx, owner.ID, sess.ID, playback.Report{PositionSeconds: 40, WatchedRanges: [][2]float64{{0, 40}}})
 		testkit.Must(t, err, "owner's report")
 
@@ -64,15 +50,8 @@ func TestTokenTTLIsConfigurable(t *testing.T) {
 	t.Parallel()
 	db := testkit.OpenDB(t, sqlstore.SQLite)
 	ctx := context.Background()
-	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	ids := identity.New(db, nil, identity.Options{Params: identity.TestParams, Now: clock})
-	owner, err := ids.CreateUser(ctx, identity.NewUser{Email: "owner-ttl@uni.example", Name: "Owner", Password: "long-enough-password-1"})
-	testkit.Must(t, err, "create owner")
-	acc := access.New(db, nil, access.Options{Now: clock})
-	cat := catalog.New(db, clock, catalog.WithAccess(acc))
-	sess, err := cat.CreateSession(ctx, lectern.PrincipalOf(owner), catalog.NewSession{Title: "Lecture"}, "")
-	testkit.Must(t, err, "create session")
+	f := newSite(t, db, 20*time.Second)
+	owner, sess, now := f.owner, f.sess, f.Now
 	testkit.Must(t, db.EnsureSessionMedia(ctx, sess.ID, "a.mp4", now), "media row")
 	v, err := db.NextRenditionVersion(ctx, sess.ID, now)
 	testkit.Must(t, err, "version")
@@ -88,8 +67,7 @@ func TestTokenTTLIsConfigurable(t *testing.T) {
 		{"configured", 2 * time.Second, 2 * time.Second},
 		{"configured long", 3 * time.Hour, 3 * time.Hour},
 	} {
-		svc, err := playback.New(ctx, db, nil, acc, playback.Options{TokenTTL: tc.ttl, Now: clock})
-		testkit.Must(t, err, "playback.New")
+		svc := f.service(t, playback.Options{TokenTTL: tc.ttl})
 		tk, err := svc.Issue(ctx, lectern.PrincipalOf(owner), sess.ID, "")
 		testkit.Must(t, err, "%s: issue", tc.name)
 		if got := tk.ExpiresAt.Sub(now); got != tc.want {
@@ -99,11 +77,10 @@ func TestTokenTTLIsConfigurable(t *testing.T) {
 			t.Errorf("%s: fresh token refused: %v", tc.name, err)
 		}
 	}
-	short, err := playback.New(ctx, db, nil, acc, playback.Options{TokenTTL: 2 * time.Second, Now: clock})
-	testkit.Must(t, err, "playback.New")
+	short := f.service(t, playback.Options{TokenTTL: 2 * time.Second})
 	tk, err := short.Issue(ctx, lectern.PrincipalOf(owner), sess.ID, "")
 	testkit.Must(t, err, "issue")
-	now = now.Add(3 * time.Second)
+	f.Now = now.Add(3 * time.Second)
 	if _, err := short.Verify(tk.Token, sess.ID); lectern.ErrorCodeOf(err) != lectern.EForbidden {
 		t.Errorf("a token past its 2 s = %v, want forbidden", err)
 	}
